@@ -53,6 +53,7 @@ type BcryptHasher struct {
 	onWait    func(time.Duration)
 	onBadHash func()
 	dummy     []byte
+	inSlot    func() // test hook: runs after a slot is taken
 }
 
 var _ auth.PasswordHasher = (*BcryptHasher)(nil)
@@ -105,6 +106,7 @@ func (h *BcryptHasher) Hash(ctx context.Context, pw user.Password) (string, erro
 		return "", fmt.Errorf("hash password: %w", err)
 	}
 	defer release()
+	h.testHook()
 	out, err := bcrypt.GenerateFromPassword([]byte(pw.Reveal()), h.cost)
 	if err != nil {
 		// Never wrap bcrypt's error with the input: it is a password.
@@ -133,6 +135,7 @@ func (h *BcryptHasher) Verify(ctx context.Context, hash, plain string) (match, n
 		return false, false, fmt.Errorf("verify password: %w", err)
 	}
 	defer release()
+	h.testHook()
 
 	target, cost, ok := []byte(hash), 0, hash != ""
 	if ok {
@@ -177,6 +180,12 @@ func (h *BcryptHasher) acquire(ctx context.Context) (func(), error) {
 	case <-timer.C:
 		h.observeWait(time.Since(start))
 		return nil, fmt.Errorf("no hashing worker free within %s: %w", h.maxWait, auth.ErrOverloaded)
+	}
+}
+
+func (h *BcryptHasher) testHook() {
+	if h.inSlot != nil {
+		h.inSlot()
 	}
 }
 
