@@ -109,7 +109,7 @@ func (h *BcryptHasher) Hash(ctx context.Context, pw user.Password) (string, erro
 	h.testHook()
 	out, err := bcrypt.GenerateFromPassword([]byte(pw.Reveal()), h.cost)
 	if err != nil {
-		// Never wrap bcrypt's error with the input: it is a password.
+		// Only a bad cost or an over-long input gets here; neither is quoted.
 		return "", fmt.Errorf("hash password: %w", err)
 	}
 	return string(out), nil
