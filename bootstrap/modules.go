@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -120,8 +121,8 @@ func policyOf(cfg Config) session.Policy {
 
 // HTTPModule provides the Fiber app and runs it.
 var HTTPModule = fx.Module("http",
-	fx.Provide(newApp),
-	fx.Invoke(runServer),
+	fx.Provide(newApp, runServer),
+	fx.Invoke(func(*Server) {}),
 )
 
 // HTTPExtras are optional parts other modules contribute to the app.
@@ -144,10 +145,25 @@ func newApp(cfg Config, log *slog.Logger, db *persistence.DB, extras HTTPExtras,
 	})
 }
 
-// Listener is the address the server listens on; tests pass ":0".
+// Listener is the address the server listens on; empty means ":PORT".
+// Tests replace it with "127.0.0.1:0".
 type Listener struct{ Addr string }
 
-func runServer(lc fx.Lifecycle, app *fiber.App, cfg Config, log *slog.Logger, l Listener, shutdowner fx.Shutdowner) {
+// Server is the running HTTP server; Addr is known once the app started.
+type Server struct {
+	mu   sync.Mutex
+	addr net.Addr
+}
+
+// Addr returns the bound address, or nil before start.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
+func runServer(lc fx.Lifecycle, app *fiber.App, cfg Config, log *slog.Logger, l Listener, shutdowner fx.Shutdowner) *Server {
+	srv := &Server{}
 	lc.Append(fx.Hook{
 		// Bind synchronously so that a taken port fails start-up, then serve
 		// in the background.
@@ -160,6 +176,9 @@ func runServer(lc fx.Lifecycle, app *fiber.App, cfg Config, log *slog.Logger, l 
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			}
+			srv.mu.Lock()
+			srv.addr = ln.Addr()
+			srv.mu.Unlock()
 			log.Info("listening", "addr", ln.Addr().String())
 			go func() {
 				if err := app.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
@@ -177,4 +196,5 @@ func runServer(lc fx.Lifecycle, app *fiber.App, cfg Config, log *slog.Logger, l 
 			return app.ShutdownWithContext(ctx)
 		},
 	})
+	return srv
 }
