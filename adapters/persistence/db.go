@@ -141,15 +141,15 @@ func (db *DB) Ready(ctx context.Context) error {
 	if err := db.bun.PingContext(ctx); err != nil {
 		return wrapErr("ready: ping", err)
 	}
-	missing, err := db.missingMigrations(ctx)
+	pending, err := db.pendingMigrations(ctx)
 	if err != nil {
 		if unavailable(err) {
 			return wrapErr("ready", err)
 		}
 		return fmt.Errorf("persistence: ready: %w: %w", ErrNotMigrated, err)
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("persistence: ready: %w: %d pending", ErrNotMigrated, len(missing))
+	if len(pending) > 0 {
+		return fmt.Errorf("persistence: ready: %w: %d pending", ErrNotMigrated, len(pending))
 	}
 	return nil
 }

@@ -75,12 +75,19 @@ func MigrationStatus(ctx context.Context, db *DB) (string, error) {
 	return b.String(), err
 }
 
-func (db *DB) missingMigrations(ctx context.Context) (migrate.MigrationSlice, error) {
+// pendingMigrations lists embedded migrations the database has not applied.
+// Applied migrations this binary does not know (a newer replica migrated
+// during a rolling deploy) do not count: the schema is ahead, not behind.
+func (db *DB) pendingMigrations(ctx context.Context) (migrate.MigrationSlice, error) {
 	m, err := db.migrator()
 	if err != nil {
 		return nil, err
 	}
-	return m.MissingMigrations(ctx)
+	ms, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ms.Unapplied(), nil
 }
 
 func (db *DB) migrator() (*migrate.Migrator, error) {
