@@ -32,8 +32,8 @@ func userRowFrom(u user.User) userRow {
 		Username:     u.Username.String(),
 		PasswordHash: u.PasswordHash,
 		IsActive:     u.IsActive,
-		CreatedAt:    u.CreatedAt.UTC(),
-		UpdatedAt:    u.UpdatedAt.UTC(),
+		CreatedAt:    dbTime(u.CreatedAt),
+		UpdatedAt:    dbTime(u.UpdatedAt),
 	}
 }
 
@@ -63,9 +63,9 @@ func sessionRowFrom(s session.Session) sessionRow {
 	return sessionRow{
 		ID:        int64(s.ID),
 		UserID:    int64(s.UserID),
-		CreatedAt: s.CreatedAt.UTC(),
-		ExpiresAt: s.ExpiresAt.UTC(),
-		RevokedAt: utcPtr(s.RevokedAt),
+		CreatedAt: dbTime(s.CreatedAt),
+		ExpiresAt: dbTime(s.ExpiresAt),
+		RevokedAt: dbTimePtr(s.RevokedAt),
 	}
 }
 
@@ -105,10 +105,10 @@ func refreshTokenRowFrom(t session.RefreshToken) refreshTokenRow {
 		SessionID: int64(t.SessionID),
 		ParentID:  parent,
 		TokenHash: t.Hash,
-		ExpiresAt: t.ExpiresAt.UTC(),
+		ExpiresAt: dbTime(t.ExpiresAt),
 		Revoked:   t.Revoked,
-		UsedAt:    utcPtr(t.UsedAt),
-		CreatedAt: t.CreatedAt.UTC(),
+		UsedAt:    dbTimePtr(t.UsedAt),
+		CreatedAt: dbTime(t.CreatedAt),
 	}
 }
 
@@ -136,5 +136,18 @@ func utcPtr(t *time.Time) *time.Time {
 		return nil
 	}
 	u := t.UTC()
+	return &u
+}
+
+// dbTime is t as the database keeps it: UTC, whole microseconds (Postgres'
+// precision), so that what Create returns equals what a later read returns
+// on both databases.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func dbTimePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := dbTime(*t)
 	return &u
 }

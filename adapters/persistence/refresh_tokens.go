@@ -54,7 +54,7 @@ func (r *RefreshTokenRepository) ByHash(ctx context.Context, hash string) (sessi
 // number of concurrent callers win, on both databases, without row locks.
 func (r *RefreshTokenRepository) MarkUsed(ctx context.Context, id session.TokenID, at time.Time) (bool, error) {
 	res, err := r.db.conn(ctx).NewUpdate().Model((*refreshTokenRow)(nil)).
-		Set("used_at = ?", at.UTC()).
+		Set("used_at = ?", dbTime(at)).
 		Where("id = ?", int64(id)).
 		Where("used_at IS NULL").
 		Exec(ctx)

@@ -481,3 +481,28 @@ func TestRefreshTokens_Insert_UnknownSession_IsRefusedByForeignKey(t *testing.T)
 		assert.Error(t, err)
 	})
 }
+
+func TestRepositories_NanosecondTimes_CreateResultEqualsLaterRead(t *testing.T) {
+	persistencetest.Each(t, func(t *testing.T, db *persistence.DB) {
+		r := newRepos(db)
+		ctx := context.Background()
+		nano := time.Date(2026, 3, 14, 15, 9, 26, 123456789, time.FixedZone("CET", 3600))
+		created, err := r.users.Create(ctx, user.New("nano@example.com", "nano", "h", nano))
+		require.NoError(t, err)
+		read, err := r.users.ByID(ctx, created.ID)
+		require.NoError(t, err)
+		assert.Equal(t, created, read)
+
+		s, err := r.sessions.Create(ctx, policy.Start(created.ID, nano))
+		require.NoError(t, err)
+		readS, err := r.sessions.ByID(ctx, s.ID)
+		require.NoError(t, err)
+		assert.Equal(t, s, readS)
+
+		tok, err := r.tokens.Insert(ctx, policy.Issue(s, hashOf(7), nil, nano))
+		require.NoError(t, err)
+		readT, err := r.tokens.ByHash(ctx, hashOf(7))
+		require.NoError(t, err)
+		assert.Equal(t, tok, readT)
+	})
+}

@@ -52,7 +52,7 @@ func (r *SessionRepository) ByID(ctx context.Context, id session.ID) (session.Se
 func (r *SessionRepository) Revoke(ctx context.Context, id session.ID, at time.Time) error {
 	err := r.db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Model((*sessionRow)(nil)).
-			Set("revoked_at = ?", at.UTC()).
+			Set("revoked_at = ?", dbTime(at)).
 			Where("id = ?", int64(id)).
 			Where("revoked_at IS NULL").
 			Exec(ctx)

@@ -84,3 +84,13 @@ func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) 
 	}
 	return db.bun.RunInTx(ctx, nil, fn)
 }
+
+// guarded runs fn on the pool, or in a savepoint of the ctx's transaction
+// when there is one: on Postgres a failed statement aborts the whole
+// transaction, and an expected failure (a unique violation) must not.
+func (db *DB) guarded(ctx context.Context, fn func(ctx context.Context, idb bun.IDB) error) error {
+	if tx, ok := db.txFrom(ctx); ok {
+		return tx.RunInTx(ctx, nil, func(ctx context.Context, sp bun.Tx) error { return fn(ctx, sp) })
+	}
+	return fn(ctx, db.bun)
+}

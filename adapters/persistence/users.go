@@ -33,25 +33,41 @@ func NewUserRepository(db *DB) *UserRepository { return &UserRepository{db: db} 
 // duplicates (no check-then-insert, which two concurrent registrations
 // would both pass): user.ErrEmailTaken or user.ErrUsernameTaken. Inside a
 // caller's transaction the insert runs in a savepoint, so that a duplicate
-// leaves the transaction usable (a registration retries derived usernames).
+// leaves the transaction usable on Postgres (a registration may retry a
+// derived username in the same transaction).
 func (r *UserRepository) Create(ctx context.Context, u user.User) (user.User, error) {
 	row := userRowFrom(u)
-	err := r.db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(&row).ExcludeColumn("id").Returning("id").Exec(ctx)
+	err := r.db.guarded(ctx, func(ctx context.Context, idb bun.IDB) error {
+		_, err := idb.NewInsert().Model(&row).ExcludeColumn("id").Returning("id").Exec(ctx)
 		return err
 	})
 	if err != nil {
 		if name, ok := uniqueViolation(err); ok {
-			switch {
-			case strings.Contains(name, usersEmailIndex):
-				return user.User{}, fmt.Errorf("persistence: users: create: %w", user.ErrEmailTaken)
-			case strings.Contains(name, usersUsernameIndex):
-				return user.User{}, fmt.Errorf("persistence: users: create: %w", user.ErrUsernameTaken)
+			if taken := takenError(name); taken != nil {
+				return user.User{}, fmt.Errorf("persistence: users: create: %w", taken)
 			}
 		}
 		return user.User{}, wrapErr("users: create", err)
 	}
 	return row.domain(), nil
+}
+
+// takenError maps the constraint or index named in a unique violation to the
+// domain error. Our index names come first; the column-name fallback covers
+// a database adopted from the Python service, whose unique indexes on email
+// and username carry SQLAlchemy's names (e.g. ix_users_email).
+func takenError(name string) error {
+	switch {
+	case strings.Contains(name, usersEmailIndex):
+		return user.ErrEmailTaken
+	case strings.Contains(name, usersUsernameIndex):
+		return user.ErrUsernameTaken
+	case strings.Contains(name, "username"):
+		return user.ErrUsernameTaken
+	case strings.Contains(name, "email"):
+		return user.ErrEmailTaken
+	}
+	return nil
 }
 
 // ByEmail finds an account by email, compared lower-cased on both sides so
@@ -86,7 +102,7 @@ func (r *UserRepository) found(row userRow, err error, op string) (user.User, er
 func (r *UserRepository) UpdatePasswordHash(ctx context.Context, id user.ID, hash string, at time.Time) error {
 	res, err := r.db.conn(ctx).NewUpdate().Model((*userRow)(nil)).
 		Set("password_hash = ?", hash).
-		Set("updated_at = ?", at.UTC()).
+		Set("updated_at = ?", dbTime(at)).
 		Where("id = ?", int64(id)).
 		Exec(ctx)
 	if err != nil {

@@ -133,4 +133,3 @@ func newPostgresDatabase(t testing.TB) string {
 	u.Path = "/" + name
 	return u.String()
 }
-
