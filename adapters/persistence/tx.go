@@ -33,7 +33,7 @@ func NewTransactor(db *DB) *Transactor { return &Transactor{db: db} }
 // instead of failing on lock upgrade. When ctx already carries a transaction
 // of this DB, fn joins it: the outermost WithinTx decides commit or rollback.
 // fn's own error is returned unchanged.
-func (t *Transactor) WithinTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+func (t *Transactor) WithinTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := t.db.txFrom(ctx); ok {
 		return fn(ctx)
 	}
