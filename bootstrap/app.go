@@ -6,8 +6,6 @@ import (
 
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
-
-	"github.com/jarvis/jarvis-auth/application/auth"
 )
 
 // Options assemble the whole service for a given configuration.
@@ -22,8 +20,7 @@ func Options(cfg Config, log *slog.Logger, extra ...fx.Option) fx.Option {
 			return l
 		}),
 		fx.StopTimeout(cfg.ShutdownTimeout+5*time.Second),
-		fx.Provide(func(log *slog.Logger) auth.Observer { return NewEventLog(log) }),
-		fx.Supply(HasherHooks{}),
+		ObservabilityModule,
 		PersistenceModule,
 		SecurityModule,
 		ApplicationModule,
