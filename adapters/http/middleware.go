@@ -105,9 +105,10 @@ func accessLog(log *slog.Logger, obs RequestObserver, onError fiber.ErrorHandler
 		}
 		elapsed := time.Since(start)
 		status := c.Response().StatusCode()
-		route := routeOf(c)
+		// Fiber reuses its buffers: copy before the strings leave the handler.
+		route, method := utils.CopyString(routeOf(c)), utils.CopyString(c.Method())
 		if obs != nil {
-			obs.ObserveRequest(route, c.Method(), status, elapsed)
+			obs.ObserveRequest(route, method, status, elapsed)
 		}
 		level := slog.LevelInfo
 		if status >= 500 {
@@ -115,7 +116,7 @@ func accessLog(log *slog.Logger, obs RequestObserver, onError fiber.ErrorHandler
 		}
 		log.LogAttrs(c.UserContext(), level, "request",
 			slog.String("request_id", requestID(c)),
-			slog.String("method", c.Method()),
+			slog.String("method", method),
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000),

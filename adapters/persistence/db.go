@@ -39,6 +39,29 @@ type DB struct {
 	// migrateMu keeps this process's Migrate calls from each holding a pool
 	// connection for the migration lock while the holder needs another one.
 	migrateMu sync.Mutex
+	// writers, for SQLite only, lets one write of this process at a time
+	// hold the database's single write lock. The others queue here, in Go,
+	// instead of polling in SQLite's busy handler (which sleeps up to 100 ms
+	// between tries); busy_timeout still covers other processes.
+	writers chan struct{}
+	// path is the SQLite database file ("" for Postgres and in-memory).
+	path string
+}
+
+// exclusive runs fn holding this process's SQLite write slot (a no-op on
+// Postgres, whose row locks need no help). ctx ending while waiting is an
+// error wrapping auth.ErrUnavailable.
+func (db *DB) exclusive(ctx context.Context, fn func() error) error {
+	if db.writers == nil {
+		return fn()
+	}
+	select {
+	case db.writers <- struct{}{}:
+	case <-ctx.Done():
+		return wrapErr("wait for write slot", ctx.Err())
+	}
+	defer func() { <-db.writers }()
+	return fn()
 }
 
 // Open parses raw (see ParseDatabaseURL), opens a bounded pool with the
@@ -93,6 +116,12 @@ func OpenTarget(ctx context.Context, t Target) (*DB, error) {
 		return nil, fmt.Errorf("persistence: open: unknown dialect %q", t.Dialect)
 	}
 	db := &DB{bun: bdb, dialect: t.Dialect}
+	if t.Dialect == SQLite {
+		db.writers = make(chan struct{}, 1)
+		if !t.Memory() {
+			db.path = t.DSN
+		}
+	}
 	if err := bdb.PingContext(ctx); err != nil {
 		_ = bdb.Close()
 		return nil, wrapErr("open: ping "+string(t.Dialect), err)

@@ -117,7 +117,29 @@ func (db *DB) withMigrator(ctx context.Context, fn func(m *migrate.Migrator) err
 			return fn(m)
 		})
 	}
-	// SQLite serialises the CREATE TABLE IF NOT EXISTS itself.
+	if db.path == "" {
+		// In memory: no other process can see the database, and migrateMu
+		// already serialises this one.
+		if err := m.Init(ctx); err != nil {
+			return wrapErr("migrate: init", err)
+		}
+		return fn(m)
+	}
+	// A file database: an OS file lock next to it, which the kernel drops
+	// if this process dies, so a crash mid-migration cannot leave a lock
+	// that blocks every later start (bun's lock row would).
+	unlock, err := lockFile(ctx, db.path+".migrate-lock")
+	if err == nil {
+		defer unlock()
+		if err := m.Init(ctx); err != nil {
+			return wrapErr("migrate: init", err)
+		}
+		return fn(m)
+	}
+	if !errors.Is(err, errNoFileLock) {
+		return wrapErr("migrate: lock", err)
+	}
+	// No file locks on this platform: bun's lock table, retried.
 	if err := m.Init(ctx); err != nil {
 		return wrapErr("migrate: init", err)
 	}

@@ -37,6 +37,10 @@ func (t *Transactor) WithinTx(ctx context.Context, fn func(ctx context.Context) 
 	if _, ok := t.db.txFrom(ctx); ok {
 		return fn(ctx)
 	}
+	return t.db.exclusive(ctx, func() error { return t.run(ctx, fn) })
+}
+
+func (t *Transactor) run(ctx context.Context, fn func(ctx context.Context) error) error {
 	tx, err := t.db.bun.BeginTx(ctx, nil)
 	if err != nil {
 		return wrapErr("begin", err)
@@ -82,7 +86,7 @@ func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) 
 	if tx, ok := db.txFrom(ctx); ok {
 		return tx.RunInTx(ctx, nil, fn)
 	}
-	return db.bun.RunInTx(ctx, nil, fn)
+	return db.exclusive(ctx, func() error { return db.bun.RunInTx(ctx, nil, fn) })
 }
 
 // guarded runs fn on the pool, or in a savepoint of the ctx's transaction
@@ -92,5 +96,5 @@ func (db *DB) guarded(ctx context.Context, fn func(ctx context.Context, idb bun.
 	if tx, ok := db.txFrom(ctx); ok {
 		return tx.RunInTx(ctx, nil, func(ctx context.Context, sp bun.Tx) error { return fn(ctx, sp) })
 	}
-	return fn(ctx, db.bun)
+	return db.exclusive(ctx, func() error { return fn(ctx, db.bun) })
 }

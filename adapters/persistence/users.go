@@ -100,11 +100,16 @@ func (r *UserRepository) found(row userRow, err error, op string) (user.User, er
 // UpdatePasswordHash replaces the stored hash and updated_at, or returns
 // user.ErrNotFound.
 func (r *UserRepository) UpdatePasswordHash(ctx context.Context, id user.ID, hash string, at time.Time) error {
-	res, err := r.db.conn(ctx).NewUpdate().Model((*userRow)(nil)).
-		Set("password_hash = ?", hash).
-		Set("updated_at = ?", dbTime(at)).
-		Where("id = ?", int64(id)).
-		Exec(ctx)
+	var res sql.Result
+	err := r.db.guarded(ctx, func(ctx context.Context, idb bun.IDB) error {
+		var err error
+		res, err = idb.NewUpdate().Model((*userRow)(nil)).
+			Set("password_hash = ?", hash).
+			Set("updated_at = ?", dbTime(at)).
+			Where("id = ?", int64(id)).
+			Exec(ctx)
+		return err
+	})
 	if err != nil {
 		return wrapErr("users: update password hash", err)
 	}
