@@ -29,6 +29,17 @@ type Store struct {
 
 	// FailNext, when set, is returned (once) by the next repository call.
 	FailNext error
+	// failIn counts down the calls before FailNext is returned (see FailAfter).
+	failIn int
+	// Calls counts repository calls, so tests can fail each one in turn.
+	Calls int
+}
+
+// FailAfter makes the repository call after the next n calls return err.
+func (s *Store) FailAfter(n int, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failIn, s.FailNext = n, err
 }
 
 // NewStore returns an empty store.
@@ -47,7 +58,12 @@ func (s *Store) lock(ctx context.Context) (func(), error) {
 		s.mu.Lock()
 		unlock = s.mu.Unlock
 	}
+	s.Calls++
 	if err := s.FailNext; err != nil {
+		if s.failIn > 0 {
+			s.failIn--
+			return unlock, nil
+		}
 		s.FailNext = nil
 		unlock()
 		return nil, err
