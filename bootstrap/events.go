@@ -24,6 +24,10 @@ func (e *EventLog) Observe(ctx context.Context, ev auth.Event) {
 		level, msg = slog.LevelWarn, "security: refresh token reused"
 	case ev.Outcome == "error" || ev.Outcome == "unavailable" || ev.Outcome == "overloaded":
 		level = slog.LevelWarn
+	case ev.Kind == "register":
+		// A taken email or a bad password rule is the client's business,
+		// not a security event.
+		level = slog.LevelInfo
 	case ev.Outcome != "success" && ev.Outcome != "rotated" && ev.Outcome != "replay_successor" && ev.Outcome != "replay_grace":
 		level, msg = slog.LevelWarn, "security: "+ev.Kind+" refused"
 	}
