@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jarvis/jarvis-auth/domain/session"
 	"github.com/jarvis/jarvis-auth/domain/user"
 )
 
@@ -28,6 +29,7 @@ const derivedNameAttempts = 12
 
 // Register creates an account and signs it in.
 type Register struct {
+	tx       Transactor
 	users    Users
 	hasher   PasswordHasher
 	issuer   *Issuer
@@ -37,13 +39,14 @@ type Register struct {
 }
 
 // NewRegister builds the Register use case.
-func NewRegister(users Users, hasher PasswordHasher, issuer *Issuer, clock Clock, random Random, observer Observer) *Register {
-	return &Register{users: users, hasher: hasher, issuer: issuer, clock: clock, random: random, observer: observer}
+func NewRegister(tx Transactor, users Users, hasher PasswordHasher, issuer *Issuer, clock Clock, random Random, observer Observer) *Register {
+	return &Register{tx: tx, users: users, hasher: hasher, issuer: issuer, clock: clock, random: random, observer: observer}
 }
 
 // Execute validates the input, hashes the password (before touching the
-// database, so no connection is held during bcrypt), stores the account and
-// starts its first session.
+// database, so no connection is held during bcrypt), then stores the account
+// and starts its first session in one transaction: a failure leaves no
+// account behind that the client would then find "taken" on retry.
 func (r *Register) Execute(ctx context.Context, in RegisterInput) (RegisterOutput, error) {
 	var v user.ValidationError
 	email, err := user.ParseEmail(in.Email)
@@ -70,19 +73,26 @@ func (r *Register) Execute(ctx context.Context, in RegisterInput) (RegisterOutpu
 		return RegisterOutput{}, fmt.Errorf("register: hash password: %w", err)
 	}
 
-	var u user.User
-	if in.Username != nil {
-		u, err = r.users.Create(ctx, user.New(email, chosen, hash, r.clock.Now()))
-	} else {
-		u, err = r.createWithDerivedName(ctx, email, hash)
-	}
+	var (
+		u    user.User
+		pair TokenPair
+		sid  session.ID
+	)
+	err = r.tx.WithinTx(ctx, func(ctx context.Context) error {
+		var err error
+		if in.Username != nil {
+			u, err = r.users.Create(ctx, user.New(email, chosen, hash, r.clock.Now()))
+		} else {
+			u, err = r.createWithDerivedName(ctx, email, hash)
+		}
+		if err != nil {
+			return err
+		}
+		pair, sid, err = r.issuer.Start(ctx, u)
+		return err
+	})
 	if err != nil {
 		r.observer.Observe(ctx, Event{Kind: "register", Outcome: outcomeOf(err)})
-		return RegisterOutput{}, fmt.Errorf("register: %w", err)
-	}
-
-	pair, sid, err := r.issuer.Start(ctx, u)
-	if err != nil {
 		return RegisterOutput{}, fmt.Errorf("register: %w", err)
 	}
 	r.observer.Observe(ctx, Event{Kind: "register", Outcome: "success", UserID: u.ID, SessionID: sid})

@@ -142,3 +142,15 @@ func TestRegister_StoreFailsWhileStartingSession_ReturnsWrappedError(t *testing.
 	_, err = f.Register.Execute(ctx, auth.RegisterInput{Email: "c@d.co", Password: "password1"})
 	assert.ErrorIs(t, err, boom)
 }
+
+func TestRegister_SessionCannotStart_LeavesNoAccount(t *testing.T) {
+	f := authtest.NewFixture(authtest.DefaultPolicy())
+	f.Store.FailAfter(1, errors.New("disk full")) // user insert succeeds, session insert fails
+	_, err := f.Register.Execute(context.Background(), auth.RegisterInput{Email: "atomic@example.com", Password: "password1"})
+	require.Error(t, err)
+	_, err = f.Store.ByEmail(context.Background(), "atomic@example.com")
+	assert.ErrorIs(t, err, user.ErrNotFound, "the account was rolled back with its session")
+
+	_, err = f.Register.Execute(context.Background(), auth.RegisterInput{Email: "atomic@example.com", Password: "password1"})
+	assert.NoError(t, err, "a retry succeeds instead of finding the email taken")
+}

@@ -44,7 +44,7 @@ func NewFixture(p session.Policy) *Fixture {
 	}
 	sessions, tokens := Sessions{f.Store}, Tokens{f.Store}
 	issuer := auth.NewIssuer(f.Store, sessions, tokens, f.Codec, f.Access, p, f.Clock)
-	f.Register = auth.NewRegister(f.Store, f.Hasher, issuer, f.Clock, f.Random, f.Observer)
+	f.Register = auth.NewRegister(f.Store, f.Store, f.Hasher, issuer, f.Clock, f.Random, f.Observer)
 	f.Login = auth.NewLogin(f.Store, f.Hasher, issuer, f.Clock, f.Observer)
 	f.Refresh = auth.NewRefresh(f.Store, f.Store, sessions, tokens, f.Codec, issuer, p, f.Clock, f.Observer)
 	f.Me = auth.NewMe(f.Access, f.Store, sessions, f.Clock, f.Observer)
