@@ -35,7 +35,7 @@ func testConfig(dbURL string) bootstrap.Config {
 // service is one running replica of the whole service (fx graph, real
 // adapters, real listener).
 type service struct {
-	t    *testing.T
+	t    testing.TB
 	app  *fx.App
 	base string
 	logs *syncBuffer
@@ -58,7 +58,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func start(t *testing.T, cfg bootstrap.Config) *service {
+func start(t testing.TB, cfg bootstrap.Config) *service {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := bootstrap.NewLogger(logs, slog.LevelDebug, "json")
