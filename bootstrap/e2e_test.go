@@ -58,13 +58,15 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func start(t testing.TB, cfg bootstrap.Config) *service {
+// start runs the service on 127.0.0.1:0, logging at debug into s.logs;
+// extra options (fx.Decorate, VersionOption, ...) adjust the graph.
+func start(t testing.TB, cfg bootstrap.Config, extra ...fx.Option) *service {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := bootstrap.NewLogger(logs, slog.LevelDebug, "json")
 	var srv *bootstrap.Server
 	app := fx.New(
-		bootstrap.Options(cfg, log),
+		bootstrap.Options(cfg, log, extra...),
 		fx.Replace(bootstrap.Listener{Addr: "127.0.0.1:0"}),
 		fx.Populate(&srv),
 	)

@@ -1,22 +1,18 @@
 package bootstrap_test
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/fx"
 
 	"github.com/jarvis/jarvis-auth/adapters/observability"
 	"github.com/jarvis/jarvis-auth/bootstrap"
@@ -190,17 +186,7 @@ func TestMetrics_AfterAuthFlow_ShowSeriesByTemplateAndOutcome(t *testing.T) {
 
 func TestMetrics_VersionOption_NamesTheBuild(t *testing.T) {
 	cfg := testConfig("sqlite:///" + filepath.Join(t.TempDir(), "version.db"))
-	var srv *bootstrap.Server
-	app := fx.New(
-		bootstrap.Options(cfg, slog.New(slog.DiscardHandler), bootstrap.VersionOption("v9.8.7")),
-		fx.Replace(bootstrap.Listener{Addr: "127.0.0.1:0"}),
-		fx.Populate(&srv),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	require.NoError(t, app.Start(ctx))
-	s := &service{t: t, app: app, base: "http://" + srv.Addr().String()}
-	t.Cleanup(s.stop)
+	s := start(t, cfg, bootstrap.VersionOption("v9.8.7"))
 
 	_, fams := scrapeMetrics(t, s)
 	assert.Equal(t, 1.0, sampleValue(fams, "jarvis_auth_build_info", map[string]string{"version": "v9.8.7"}))

@@ -2,7 +2,6 @@ package bootstrap_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,10 +24,7 @@ func TestShutdown_InFlightRequestFinishes(t *testing.T) {
 	cfg.BcryptCost = 10 // ~0.1 s per hash: long enough to be in flight
 
 	hashing := make(chan struct{}, 16)
-	var srv *bootstrap.Server
-	app := fx.New(
-		bootstrap.Options(cfg, slog.New(slog.DiscardHandler)),
-		fx.Replace(bootstrap.Listener{Addr: "127.0.0.1:0"}),
+	s := start(t, cfg,
 		fx.Decorate(func(h bootstrap.HasherHooks) bootstrap.HasherHooks {
 			next := h.OnWait
 			h.OnWait = func(d time.Duration) {
@@ -39,10 +35,8 @@ func TestShutdown_InFlightRequestFinishes(t *testing.T) {
 			}
 			return h
 		}),
-		fx.Populate(&srv),
 	)
-	require.NoError(t, app.Start(context.Background()))
-	base := "http://" + srv.Addr().String()
+	base := s.base
 
 	post := func(path, body string) (int, error) {
 		resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
@@ -69,7 +63,7 @@ func TestShutdown_InFlightRequestFinishes(t *testing.T) {
 
 	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	require.NoError(t, app.Stop(stopCtx))
+	require.NoError(t, s.app.Stop(stopCtx))
 	assert.Equal(t, 200, <-done, "the in-flight login completed")
 
 	_, err = http.Get(base + "/health")

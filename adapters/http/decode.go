@@ -71,10 +71,3 @@ func requireJSON(c *fiber.Ctx) error {
 	}
 	return c.Next()
 }
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/jarvis/jarvis-auth/application/auth"
 	"github.com/jarvis/jarvis-auth/domain/session"
@@ -148,5 +149,5 @@ func statusTitle(status int) string {
 	if status == fiber.StatusUnprocessableEntity {
 		return "Unprocessable Content" // RFC 9110's name
 	}
-	return fiberStatusText(status)
+	return utils.StatusMessage(status)
 }

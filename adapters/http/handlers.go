@@ -113,7 +113,7 @@ func (h handlers) logout(c *fiber.Ctx) error {
 	if err := decodeObject(c.Body(), field{"refresh_token", true, &tok}); err != nil {
 		return err
 	}
-	if err := h.uc.Logout.Execute(c.UserContext(), auth.LogoutInput{RefreshToken: deref(tok)}); err != nil {
+	if err := h.uc.Logout.Execute(c.UserContext(), auth.LogoutInput{RefreshToken: *tok}); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"detail": "Logged out"})

@@ -20,7 +20,7 @@ import (
 func appWith(t *testing.T, o httpapi.Options) (*authtest.Fixture, string) {
 	t.Helper()
 	f := authtest.NewFixture(authtest.DefaultPolicy())
-	o.UseCases = httpapi.UseCases{Register: f.Register, Login: f.Login, Refresh: f.Refresh, Me: f.Me, Logout: f.Logout}
+	o.UseCases = useCasesOf(f)
 	o.Ready = func(context.Context) error { return nil }
 	app := httpapi.New(o)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

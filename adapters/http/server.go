@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/jarvis/jarvis-auth/adapters/http/docs"
 )
@@ -89,8 +88,6 @@ func orDefault(d, def time.Duration) time.Duration {
 	}
 	return d
 }
-
-func fiberStatusText(status int) string { return utils.StatusMessage(status) }
 
 // allowedMethods lists the methods registered for the request's path, for
 // the Allow header of a 405.

@@ -22,6 +22,7 @@ import (
 	"github.com/jarvis/jarvis-auth/adapters/http/docs"
 	"github.com/jarvis/jarvis-auth/application/auth"
 	"github.com/jarvis/jarvis-auth/application/auth/authtest"
+	"github.com/jarvis/jarvis-auth/domain/user"
 )
 
 // validator checks every response the suite gets against the OpenAPI
@@ -45,11 +46,15 @@ func newHarness(t *testing.T) *harness {
 	require.NoError(t, validatorErr)
 	h := &harness{t: t, f: authtest.NewFixture(authtest.DefaultPolicy())}
 	h.app = httpapi.New(httpapi.Options{
-		UseCases: httpapi.UseCases{Register: h.f.Register, Login: h.f.Login, Refresh: h.f.Refresh, Me: h.f.Me, Logout: h.f.Logout},
+		UseCases: useCasesOf(h.f),
 		Ready:    func(context.Context) error { return h.ready },
 		Metrics:  func(c *fiber.Ctx) error { return c.SendString("# metrics\n") },
 	})
 	return h
+}
+
+func useCasesOf(f *authtest.Fixture) httpapi.UseCases {
+	return httpapi.UseCases{Register: f.Register, Login: f.Login, Refresh: f.Refresh, Me: f.Me, Logout: f.Logout}
 }
 
 type reply struct {
@@ -318,7 +323,7 @@ func TestErrors_ContractRows(t *testing.T) {
 	}
 }
 
-func idOf(r reply) authtestUserID { return authtestUserID(r.body["id"].(float64)) }
+func idOf(r reply) user.ID { return user.ID(r.body["id"].(float64)) }
 
 func TestErrors_ValidationListsEveryField(t *testing.T) {
 	h := newHarness(t)

@@ -12,7 +12,6 @@ import (
 	"github.com/jarvis/jarvis-auth/application/auth"
 	"github.com/jarvis/jarvis-auth/application/auth/authtest"
 	"github.com/jarvis/jarvis-auth/domain/session"
-	"github.com/jarvis/jarvis-auth/domain/user"
 )
 
 func refresh(f *authtest.Fixture, tok string) (auth.TokenPair, error) {
@@ -210,5 +209,4 @@ func TestRefresh_StoreError_IsWrappedNotInvalid(t *testing.T) {
 	_, err := refresh(f, reg.Tokens.RefreshToken)
 	assert.ErrorIs(t, err, auth.ErrUnavailable)
 	assert.NotErrorIs(t, err, session.ErrInvalidToken)
-	_ = user.ErrNotFound
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
@@ -54,25 +55,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // load reads the configuration and builds the logger. A bad value ends the
 // process with one line per problem, naming the variable.
-func load(stderr io.Writer) (bootstrap.Config, bool) {
+func load(stderr io.Writer) (bootstrap.Config, *slog.Logger, bool) {
 	cfg, warnings, err := bootstrap.LoadConfig(os.LookupEnv, ".env")
 	if err != nil {
 		fmt.Fprintf(stderr, "jarvis-auth: configuration error:\n%v\n", err)
-		return cfg, false
+		return cfg, nil, false
 	}
-	log := bootstrap.NewLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	log := bootstrap.NewLogger(stderr, cfg.LogLevel, cfg.LogFormat).With("version", version)
 	for _, w := range warnings {
 		log.Warn(w)
 	}
-	return cfg, true
+	return cfg, log, true
 }
 
 func serve(stderr io.Writer) int {
-	cfg, ok := load(stderr)
+	cfg, log, ok := load(stderr)
 	if !ok {
 		return 1
 	}
-	log := bootstrap.NewLogger(stderr, cfg.LogLevel, cfg.LogFormat).With("version", version)
 	log.Info("starting", "config", cfg)
 	app := fx.New(bootstrap.Options(cfg, log, bootstrap.VersionOption(version)))
 	startCtx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -98,7 +98,7 @@ func migrate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: jarvis-auth migrate up|down|status")
 		return 2
 	}
-	cfg, ok := load(stderr)
+	cfg, _, ok := load(stderr)
 	if !ok {
 		return 1
 	}
